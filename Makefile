@@ -54,4 +54,4 @@ develop: testbed ## generate the Dagger module's SDK code (ci/internal) with the
 	@eval "$$($(TESTBED) env)" && dagger develop
 
 bench: ## print the benchmark figures
-	@go test -run '^$$' -bench . -benchmem ./...
+	@scripts/bench.sh

@@ -60,29 +60,35 @@ func shellQuote(s string) string {
 
 // preflight checks what up and down need, and says how to fix what is missing.
 func preflight() error {
-	if os.Geteuid() != 0 {
+	return checkHost(os.Geteuid(), exec.LookPath, "/proc/filesystems")
+}
+
+// required maps each command the test bed runs to the Debian package with it.
+var required = []struct{ cmd, pkg string }{
+	{"ip", "iproute2"},
+	{"nsenter", "util-linux"},
+	{"mmdebstrap", "mmdebstrap"},
+	{"docker-registry", "docker-registry"},
+	{"tar", "tar"},
+	{"go", "Go, from https://go.dev/dl"},
+}
+
+func checkHost(euid int, lookPath func(string) (string, error), filesystems string) error {
+	if euid != 0 {
 		return fmt.Errorf("the test bed must run as root: it creates a network namespace and mounts the engine's root (run it with sudo)")
 	}
-	need := map[string]string{
-		"ip":              "iproute2",
-		"nsenter":         "util-linux",
-		"mmdebstrap":      "mmdebstrap",
-		"docker-registry": "docker-registry",
-		"tar":             "tar",
-		"go":              "Go (https://go.dev/dl)",
-	}
 	var missing []string
-	for _, cmd := range []string{"ip", "nsenter", "mmdebstrap", "docker-registry", "tar", "go"} {
-		if _, err := exec.LookPath(cmd); err != nil {
-			missing = append(missing, fmt.Sprintf("%s (package %s)", cmd, need[cmd]))
+	for _, r := range required {
+		if _, err := lookPath(r.cmd); err != nil {
+			missing = append(missing, fmt.Sprintf("%s (package %s)", r.cmd, r.pkg))
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing commands: %s; `make deps` installs them (apt-get install -y mmdebstrap docker-registry iproute2 util-linux)", strings.Join(missing, ", "))
+		return fmt.Errorf("missing commands: %s; `make deps` installs them", strings.Join(missing, ", "))
 	}
-	fsys, err := os.ReadFile("/proc/filesystems")
+	fsys, err := os.ReadFile(filesystems)
 	if err == nil && !strings.Contains(string(fsys), "overlay") {
-		return fmt.Errorf("the kernel has no overlay file system (modprobe overlay)")
+		return fmt.Errorf("the kernel has no overlay file system, which the engine needs: load it with `modprobe overlay`")
 	}
 	return nil
 }
