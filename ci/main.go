@@ -24,6 +24,8 @@ type Ferry struct {
 	Goproxy string
 	// +private
 	Lock string
+	// +private
+	Source *dagger.Directory
 }
 
 func New(
@@ -39,8 +41,14 @@ func New(
 	// "name:tag" to "name:tag@sha256:…" (the offline test bed writes one).
 	// +optional
 	imageLock *dagger.File,
+	// This module's own repository: its pipeline tool, models and manifests
+	// are built from it. The default (this module's source) is right unless
+	// you are testing a modified ferry.
+	// +defaultPath="/"
+	// +ignore=["*", "!go.mod", "!go.sum", "!pipelines/**", "!models/**", "!manifests/**", "**/*_test.go", "**/testdata/**", "**/__pycache__/**"]
+	source *dagger.Directory,
 ) (*Ferry, error) {
-	m := &Ferry{PipIndexURL: pipIndexUrl, Goproxy: goproxy}
+	m := &Ferry{PipIndexURL: pipIndexUrl, Goproxy: goproxy, Source: source}
 	if imageLock != nil {
 		data, err := imageLock.Contents(ctx)
 		if err != nil {

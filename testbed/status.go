@@ -23,7 +23,7 @@ func (tb *testbed) status(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "instance   %s (cache %s)\n", tb.layout.Name, tb.layout.Cache)
 	if st == nil {
 		fmt.Fprintln(w, "state      down (no saved state)")
-		return nil
+		return fmt.Errorf("the test bed is down: run `testbed up`")
 	}
 	ok := true
 	line := func(name, detail string, err error) {

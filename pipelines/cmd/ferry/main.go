@@ -1,0 +1,65 @@
+// Command ferry runs the pipeline's plain-Go stages inside containers: the
+// Dagger module builds it from this repository and calls one subcommand per
+// step. Results go to files under --out; one summary line goes to stdout;
+// errors go to stderr with exit status 2.
+//
+//	ferry data check --schema S --quality Q --reference R --batch B --out DIR
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: ferry <stage> <command> [flags]
+
+  data check   check a batch against the schema, the quality spec and the
+               reference (availability, schema, quality, drift)
+`
+
+// errUsage marks errors in how ferry was called.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and turns its error into an exit status:
+// 0 done, 1 a check failed (only with --fail), 2 bad input or usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] + " " + args[1] {
+	case "data check":
+		err = dataCheck(ctx, args[2:], stdout)
+	default:
+		fmt.Fprintf(stderr, "ferry: unknown command %q\n\n%s", args[0]+" "+args[1], usage)
+		return 2
+	}
+	var failed checkFailed
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &failed):
+		fmt.Fprintf(stderr, "ferry: %v\n", err)
+		return 1
+	default:
+		fmt.Fprintf(stderr, "ferry: %v\n", err)
+		return 2
+	}
+}
+
+// checkFailed is a check that ran and found violations.
+type checkFailed struct{ error }
