@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +118,21 @@ func TestRunOnEmbeddedDefault(t *testing.T) {
 	out := call(t, e, "run")
 	if !strings.Contains(out, "Result: **passed**") || !strings.Contains(out, "pushed and read back registry:5000/ferry/run@sha256:") {
 		t.Errorf("run = %q, want a passed report with the image read back by digest", out)
+	}
+}
+
+// The embedded MLflow server (the test bed's build of the official image)
+// starts as a service and answers its REST API, tunnelled to the host.
+func TestMlflowServiceAnswers(t *testing.T) {
+	e := testbedEnv(t)
+	url := upMlflow(t, e, "ferry-mlflow-e2e-"+nonce(t))
+	resp, err := http.Get(url + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"name":"Default"`) && !strings.Contains(string(body), `"name": "Default"`) {
+		t.Errorf("get-by-name Default = %d %s", resp.StatusCode, body)
 	}
 }

@@ -63,10 +63,27 @@ func (tb *testbed) build(ctx context.Context, _ *state) (*built, error) {
 		env = append(env, "FERRY_TOOL_"+strings.ToUpper(strings.ReplaceAll(t.Name, "-", "_"))+"="+dir)
 	}
 	rb := &rootfs.Builder{Layout: tb.layout, Debian: tb.spec.Debian, Env: env, Progress: os.Stderr}
+	repo, repoErr := repoRoot()
+	if repoErr == nil {
+		rb.Env = append(rb.Env, "FERRY_REPO="+repo)
+	}
+	var keyErr error
 	key := func(img spec.Image) []any {
 		k := []any{tb.goVer, filepath.Base(assets)}
 		for _, u := range img.Uses {
 			k = append(k, toolHash[u])
+		}
+		for _, in := range img.Inputs {
+			if repoErr != nil {
+				keyErr = fmt.Errorf("image %s reads %s from the repository: %w", img.Name, in, repoErr)
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(repo, in))
+			if err != nil {
+				keyErr = fmt.Errorf("image %s: reading input %s: %w", img.Name, in, err)
+				continue
+			}
+			k = append(k, in, spec.Hash(string(data)))
 		}
 		return k
 	}
@@ -88,7 +105,11 @@ func (tb *testbed) build(ctx context.Context, _ *state) (*built, error) {
 			}
 			base = &bb
 		}
-		bi, err := tb.buildImage(ctx, rb, img, base, key(img))
+		k := key(img)
+		if keyErr != nil {
+			return builtImage{}, keyErr
+		}
+		bi, err := tb.buildImage(ctx, rb, img, base, k)
 		if err == nil {
 			done[img.Name] = bi
 		}
@@ -175,6 +196,25 @@ func (tb *testbed) buildImage(ctx context.Context, rb *rootfs.Builder, img spec.
 		return builtImage{}, fmt.Errorf("reading back %s from %s: %v", img.Name, dir, err)
 	}
 	return builtImage{spec: img, recipe: recipe, image: saved}, nil
+}
+
+// repoRoot finds the ferry checkout the test bed runs from: the nearest
+// folder up from the working directory with testbed/testbed.yaml in it.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "testbed", "testbed.yaml")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("run the test bed from the ferry checkout (no testbed/testbed.yaml above the working directory)")
+		}
+		dir = parent
+	}
 }
 
 // writeAssets writes the embedded files folder to the cache, in a folder

@@ -20,6 +20,15 @@ var Pins = map[string]string{
 	"python":   "docker.io/library/python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91",
 	"golang":   "docker.io/library/golang:1.26.8-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d",
 	"registry": "docker.io/library/registry:2@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373",
+	// MLflow's images: https://github.com/mlflow/mlflow/pkgs/container/mlflow.
+	"mlflow": "ghcr.io/mlflow/mlflow:v3.17.2",
+}
+
+// Unresolved lists the pins that carry a tag but no digest, and why. Each
+// is a known gap, shown as such by Table; resolve it with
+// `crane digest <name:tag>` on a machine that reaches the registry.
+var Unresolved = map[string]string{
+	"mlflow": "no public reference to the digest of ghcr.io/mlflow/mlflow:v3.17.2 was found, and ghcr.io is unreachable from the machine this was pinned on",
 }
 
 // Catalog resolves logical image names ("python") to pinned references.
@@ -90,8 +99,11 @@ func (c *Catalog) Table() string {
 	for _, n := range c.Names() {
 		ref, _ := c.Ref(n)
 		source := "pinned"
-		if ref != c.pins[n] {
+		switch {
+		case ref != c.pins[n]:
 			source = "lock"
+		case Unresolved[n] != "":
+			source = "TAG-ONLY"
 		}
 		fmt.Fprintf(&b, "%-10s %-6s %s\n", n, source, ref)
 	}

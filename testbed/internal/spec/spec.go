@@ -63,6 +63,9 @@ type Image struct {
 	// Uses names tools whose binaries the hooks copy in; they are built first
 	// and their versions are part of the image's cache key.
 	Uses []string `json:"uses,omitempty"`
+	// Inputs are files of the repository (paths from its root) the hooks
+	// read as "$FERRY_REPO"/PATH; their contents are part of the cache key.
+	Inputs []string `json:"inputs,omitempty"`
 }
 
 // Config is the part of the OCI image config an image recipe sets.
@@ -227,6 +230,11 @@ func validateImage(img *Image, tools map[string]bool) error {
 	}
 	if img.From != "" && len(img.Packages) > 0 {
 		return fmt.Errorf("image %s: packages cannot be added on top of from %q (add them to the base)", img.Name, img.From)
+	}
+	for _, in := range img.Inputs {
+		if in == "" || strings.HasPrefix(in, "/") || strings.Contains(in, "..") {
+			return fmt.Errorf("image %s: input %q must be a path inside the repository", img.Name, in)
+		}
 	}
 	for _, u := range img.Uses {
 		if !tools[u] {
