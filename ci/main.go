@@ -45,7 +45,7 @@ func New(
 	// are built from it. The default (this module's source) is right unless
 	// you are testing a modified ferry.
 	// +defaultPath="/"
-	// +ignore=["*", "!go.mod", "!go.sum", "!pipelines/**", "!models/**", "!manifests/**", "**/*_test.go", "**/testdata/**", "**/__pycache__/**"]
+	// +ignore=["*", "!go.mod", "!go.sum", "!pipelines/**", "!models/**", "!manifests/**", "**/*_test.go", "pipelines/**/testdata/**", "**/__pycache__/**", "**/.pytest_cache/**"]
 	source *dagger.Directory,
 ) (*Ferry, error) {
 	m := &Ferry{PipIndexURL: pipIndexUrl, Goproxy: goproxy, Source: source}
@@ -80,13 +80,18 @@ func (m *Ferry) catalog() (*catalog.Catalog, error) {
 	return c.WithLock([]byte(m.Lock))
 }
 
-// image returns a container of the pinned image with the logical name.
-func (m *Ferry) image(name string) (*dagger.Container, error) {
+// imageRef returns the pinned reference of the image with the logical name.
+func (m *Ferry) imageRef(name string) (string, error) {
 	c, err := m.catalog()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	ref, err := c.Ref(name)
+	return c.Ref(name)
+}
+
+// image returns a container of the pinned image with the logical name.
+func (m *Ferry) image(name string) (*dagger.Container, error) {
+	ref, err := m.imageRef(name)
 	if err != nil {
 		return nil, err
 	}

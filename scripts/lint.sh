@@ -12,6 +12,7 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 go vet ./...
+go vet -tags e2e ./e2e/...
 if [ ! -f ci/dagger.gen.go ]; then
 	echo "lint: ci/dagger.gen.go is missing: run \`make develop\` (needs the test bed up) first" >&2
 	exit 1

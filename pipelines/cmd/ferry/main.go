@@ -4,6 +4,7 @@
 // errors go to stderr with exit status 2.
 //
 //	ferry data check --schema S --quality Q --reference R --batch B --out DIR
+//	ferry mlflow register --tracking-url URL --model NAME --output DIR …
 package main
 
 import (
@@ -18,8 +19,9 @@ import (
 
 const usage = `usage: ferry <stage> <command> [flags]
 
-  data check   check a batch against the schema, the quality spec and the
-               reference (availability, schema, quality, drift)
+  data check        check a batch against the schema, the quality spec and
+                    the reference (availability, schema, quality, drift)
+  mlflow register   register a training output in MLflow with its lineage
 `
 
 // errUsage marks errors in how ferry was called.
@@ -44,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] + " " + args[1] {
 	case "data check":
 		err = dataCheck(ctx, args[2:], stdout)
+	case "mlflow register":
+		err = mlflowRegister(ctx, args[2:], stdout)
 	default:
 		fmt.Fprintf(stderr, "ferry: unknown command %q\n\n%s", args[0]+" "+args[1], usage)
 		return 2
