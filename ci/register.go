@@ -121,3 +121,12 @@ type Registration struct {
 	// Whether the version existed already (same inputs registered before).
 	VersionReused bool
 }
+
+// Json returns the registration as one JSON object. Never cached: its
+// receiver comes from a side effect, and the same call chain run again must
+// report what that run did.
+// +cache="never"
+func (r *Registration) Json() (string, error) {
+	b, err := json.Marshal(r)
+	return string(b), err
+}

@@ -106,14 +106,21 @@ func copyCheckout(t *testing.T) string {
 func TestRegisterTwiceGivesOneVersion(t *testing.T) {
 	e := testbedEnv(t)
 	store := "ferry-mlflow-e2e-" + nonce(t)
-	reg := func() (version, reused string) {
-		args := []string{"train", "--model=candidate", "register", "--mlflow-store=" + store}
-		return call(t, e, append(args, "version")...), call(t, e, append(args, "version-reused")...)
+	type registration struct {
+		Version       string
+		VersionReused bool
 	}
-	v1, _ := reg()
-	v2, reused := reg()
-	if v1 != "1" || v2 != "1" || reused != "true" {
-		t.Fatalf("register twice = versions %q, %q (reused %q); want 1, 1 (true)", v1, v2, reused)
+	reg := func() registration {
+		var r registration
+		out := call(t, e, "train", "--model=candidate", "register", "--mlflow-store="+store, "json")
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("register printed %q: %v", out, err)
+		}
+		return r
+	}
+	first, second := reg(), reg()
+	if first.Version != "1" || first.VersionReused || second.Version != "1" || !second.VersionReused {
+		t.Fatalf("register twice = %+v then %+v; want version 1 created, then version 1 reused", first, second)
 	}
 
 	url := upMlflow(t, e, store)
