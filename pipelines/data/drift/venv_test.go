@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ferryml/ferry/pipelines/cache"
 )
 
 // scipyPython returns a python with the pinned scipy of testdata/scipy.lock, building
@@ -67,12 +69,9 @@ func scipyPython(t *testing.T) string {
 }
 
 func cacheDir(t *testing.T) string {
-	if d := os.Getenv("FERRY_CACHE"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
+	dir, err := cache.Dir()
 	if err != nil {
-		t.Fatalf("finding the cache directory: %v (set FERRY_CACHE)", err)
+		t.Fatal(err)
 	}
-	return filepath.Join(home, ".cache", "ferry")
+	return dir
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/ferryml/ferry/pipelines/cache"
 )
 
 // Version is the versitygw release the harness builds and runs.
@@ -14,17 +16,8 @@ const Version = "v1.8.0"
 
 const module = "github.com/versity/versitygw/cmd/versitygw"
 
-// CacheDir is ${FERRY_CACHE:-$HOME/.cache/ferry}, where built tools are kept.
-func CacheDir() (string, error) {
-	if d := os.Getenv("FERRY_CACHE"); d != "" {
-		return d, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the cache directory (set FERRY_CACHE): %w", err)
-	}
-	return filepath.Join(home, ".cache", "ferry"), nil
-}
+// CacheDir is where built tools are kept (see package cache).
+func CacheDir() (string, error) { return cache.Dir() }
 
 // Binary returns the path of the versitygw binary, building it with `go install` into
 // CacheDir()/tools/versitygw-<Version>/ the first time (about 3 CPU-minutes). A lock
@@ -39,11 +32,11 @@ func Binary(t testing.TB) string {
 }
 
 func ensureBinary() (string, error) {
-	cache, err := CacheDir()
+	root, err := CacheDir()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "tools", "versitygw-"+Version)
+	dir := filepath.Join(root, "tools", "versitygw-"+Version)
 	bin := filepath.Join(dir, "versitygw")
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ferryml/ferry/pipelines/cache"
 )
 
 // requirementsLock pins mlflow and every transitive dependency with --hash lines.
@@ -35,17 +37,8 @@ func venvName() string {
 	return "mlflow-" + hex.EncodeToString(sum[:])[:12]
 }
 
-// cacheRoot is ${FERRY_CACHE:-$HOME/.cache/ferry}.
-func cacheRoot() (string, error) {
-	if d := os.Getenv("FERRY_CACHE"); d != "" {
-		return d, nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the cache directory (set FERRY_CACHE): %w", err)
-	}
-	return filepath.Join(home, ".cache", "ferry"), nil
-}
+// cacheRoot is where the venv is kept (see package cache).
+func cacheRoot() (string, error) { return cache.Dir() }
 
 // Venv returns the venv holding the pinned MLflow, building it on first use.
 func Venv(t testing.TB) string {

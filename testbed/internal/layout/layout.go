@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+
+	"github.com/ferryml/ferry/pipelines/cache"
 )
 
 // Layout is where one test bed instance keeps its files.
@@ -23,17 +25,9 @@ var instanceName = regexp.MustCompile(`^[a-z][a-z0-9]{0,7}$`)
 
 // FromEnv returns the layout the environment selects.
 func FromEnv() (Layout, error) {
-	cache := os.Getenv("FERRY_CACHE")
-	if cache == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return Layout{}, fmt.Errorf("finding the cache folder: set FERRY_CACHE: %w", err)
-			}
-			base = filepath.Join(home, ".cache")
-		}
-		cache = filepath.Join(base, "ferry")
+	dir, err := cache.Dir()
+	if err != nil {
+		return Layout{}, err
 	}
 	name := os.Getenv("FERRY_TESTBED_NAME")
 	if name == "" {
@@ -42,11 +36,7 @@ func FromEnv() (Layout, error) {
 	if !instanceName.MatchString(name) {
 		return Layout{}, fmt.Errorf("FERRY_TESTBED_NAME=%q: use 1-8 lower-case letters or digits, starting with a letter (it names network interfaces)", name)
 	}
-	abs, err := filepath.Abs(cache)
-	if err != nil {
-		return Layout{}, fmt.Errorf("resolving FERRY_CACHE: %w", err)
-	}
-	return Layout{Cache: abs, Name: name}, nil
+	return Layout{Cache: dir, Name: name}, nil
 }
 
 // Marker is a file in Cache that marks it as the test bed's: clean deletes
