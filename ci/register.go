@@ -24,6 +24,12 @@ func (t *Training) Register(
 	// Bearer token for the tracking server.
 	// +optional
 	token *dagger.Secret,
+	// User name for basic auth (with --password) instead of a token.
+	// +optional
+	username string,
+	// Password for basic auth.
+	// +optional
+	password *dagger.Secret,
 	// MLflow experiment of the run.
 	// +default="ferry"
 	experiment string,
@@ -74,8 +80,16 @@ func (t *Training) Register(
 		}
 		box, trackingUrl = box.WithServiceBinding("mlflow", svc), fmt.Sprintf("http://mlflow:%d", mlflowPort)
 	}
-	if token != nil {
+	switch {
+	case token != nil && password != nil:
+		return nil, fmt.Errorf("registering: give --token or --username/--password, not both")
+	case password != nil && username == "":
+		return nil, fmt.Errorf("registering: --password needs --username")
+	case token != nil:
 		box = box.WithSecretVariable("FERRY_MLFLOW_TOKEN", token)
+	case password != nil:
+		box = box.WithEnvVariable("FERRY_MLFLOW_USERNAME", username).
+			WithSecretVariable("FERRY_MLFLOW_PASSWORD", password)
 	}
 	_, digest, _ := strings.Cut(t.Image, "@")
 	args := []string{"ferry", "mlflow", "register",

@@ -59,7 +59,7 @@ func (m *Ferry) Run(
 			err = stage("register "+model, func() (string, error) {
 				// The candidate is the challenger; the baseline keeps its own alias.
 				alias := map[string]string{"baseline": "baseline", "candidate": "challenger"}[model]
-				r, err := trained[model].Register(ctx, "", nil, "ferry", "diamonds", alias, "", "", "", "", "dev", git, mlflowStore)
+				r, err := trained[model].Register(ctx, "", nil, "", nil, "ferry", "diamonds", alias, "", "", "", "", "dev", git, mlflowStore)
 				if err != nil {
 					return "", err
 				}

@@ -165,3 +165,12 @@ func TestRegisterTwiceGivesOneVersion(t *testing.T) {
 		t.Errorf("model-settings.json from the artifact store = %q, %v", settings, err)
 	}
 }
+
+// The models' pytest suite passes in the training image (the +check).
+func TestModelsCheck(t *testing.T) {
+	e := testbedEnv(t)
+	out := call(t, e, "test-models")
+	if !strings.Contains(out, " passed") || strings.Contains(out, "failed") {
+		t.Errorf("test-models = %q, want the suite to pass", out)
+	}
+}
