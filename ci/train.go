@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -107,26 +106,19 @@ type Training struct {
 func (t *Training) Metrics() *dagger.File { return t.Artifacts.File("metrics.json") }
 
 // Assert checks that training produced a loadable model directory and
-// sane metrics; it fails naming what is missing or out of range.
+// sane metrics (pipelines/register.CheckOutput, the check Register makes
+// before writing to MLflow); it fails naming what is missing or out of range.
 func (t *Training) Assert(ctx context.Context) error {
-	js, err := t.Metrics().Contents(ctx)
+	box, err := t.Ferry.toolbox()
+	if err != nil {
+		return err
+	}
+	_, err = box.
+		WithDirectory("/output", t.Artifacts).
+		WithExec([]string{"ferry", "train", "check", "--output", "/output"}).
+		Sync(ctx)
 	if err != nil {
 		return fmt.Errorf("training %s: %w", t.Model, err)
-	}
-	var metrics map[string]any
-	if err := json.Unmarshal([]byte(js), &metrics); err != nil {
-		return fmt.Errorf("training %s: metrics.json: %w", t.Model, err)
-	}
-	for _, k := range []string{"accuracy", "f1_macro", "roc_auc_ovr_macro"} {
-		v, ok := metrics[k].(float64)
-		if !ok || v < 0 || v > 1 {
-			return fmt.Errorf("training %s: metrics.json: %s = %v, want a number in [0, 1]", t.Model, k, metrics[k])
-		}
-	}
-	for _, f := range []string{"model/model.joblib", "model/model-settings.json", "predictions.csv"} {
-		if _, err := t.Artifacts.File(f).Size(ctx); err != nil {
-			return fmt.Errorf("training %s: %s is missing from the output", t.Model, f)
-		}
 	}
 	return nil
 }

@@ -156,3 +156,33 @@ func prefixLines(prefix string, err error) error {
 	}
 	return fmt.Errorf("%s%w", prefix, err)
 }
+
+// CheckOutput checks a training output folder the way Register does before
+// writing anything (model/ with model-settings.json, a readable metrics.json
+// whose fields MLflow accepts), and that each headline score it holds is a
+// number in [0, 1]. It names every problem found.
+func CheckOutput(fsys fs.FS) error {
+	o, err := readOutput(fsys)
+	if err != nil {
+		return err
+	}
+	raw, err := fs.ReadFile(o.fsys, metricsFile)
+	if err != nil {
+		return fmt.Errorf("training output: reading %s: %w", metricsFile, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(pythonLiterals(raw), &m); err != nil {
+		return fmt.Errorf("training output: %s: %w", metricsFile, err)
+	}
+	var errs []error
+	for _, k := range Scores {
+		v, ok := m[k].(float64)
+		if !ok || v < 0 || v > 1 {
+			errs = append(errs, fmt.Errorf("training output: %s: %s = %v, want a number in [0, 1]", metricsFile, k, m[k]))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Scores are the headline fields of metrics.json that CheckOutput requires.
+var Scores = []string{"accuracy", "f1_macro", "roc_auc_ovr_macro"}

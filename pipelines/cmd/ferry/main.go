@@ -21,6 +21,7 @@ const usage = `usage: ferry <stage> <command> [flags]
 
   data check        check a batch against the schema, the quality spec and
                     the reference (availability, schema, quality, drift)
+  train check       check a training output: model/, metrics.json, scores
   mlflow register   register a training output in MLflow with its lineage
 `
 
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] + " " + args[1] {
 	case "data check":
 		err = dataCheck(ctx, args[2:], stdout)
+	case "train check":
+		err = trainCheck(ctx, args[2:], stdout)
 	case "mlflow register":
 		err = mlflowRegister(ctx, args[2:], stdout)
 	default:

@@ -95,3 +95,24 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("run(missing batch) = %d, stderr %q; want 2 naming the file", code, stderr.String())
 	}
 }
+
+func TestTrainCheck(t *testing.T) {
+	good := "../../register/testdata/output"
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"train", "check", "--output", good}, &stdout, &stderr); code != 0 {
+		t.Fatalf("train check (good output) = %d, stderr %s", code, stderr.String())
+	}
+	bad := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(bad, "model"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if code := run(context.Background(), []string{"train", "check", "--output", bad}, &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "metrics.json is missing") || !strings.Contains(stderr.String(), "model-settings.json") {
+		t.Errorf("train check (empty output) = %d, stderr %q; want 1 naming metrics.json and model-settings.json", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), []string{"train", "check", "--output", "/nonexistent"}, &stdout, &stderr); code != 2 {
+		t.Errorf("train check (missing folder) = %d, want 2", code)
+	}
+}
