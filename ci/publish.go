@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ferryml/ferry/ci/internal/dagger"
 )
@@ -34,4 +35,14 @@ func (m *Ferry) Publish(
 		return "", fmt.Errorf("publishing %s: %w", address, err)
 	}
 	return ref, nil
+}
+
+// registryHost returns the registry part of an image reference, the host
+// registry credentials are given for.
+func registryHost(ref string) string {
+	first, _, found := strings.Cut(ref, "/")
+	if !found || !strings.ContainsAny(first, ".:") && first != "localhost" {
+		return "docker.io"
+	}
+	return first
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/url"
+
 	"github.com/ferryml/ferry/ci/internal/dagger"
 )
 
@@ -16,8 +18,12 @@ func (m *Ferry) Python() (*dagger.Container, error) {
 		WithEnvVariable("PIP_DISABLE_PIP_VERSION_CHECK", "1").
 		WithEnvVariable("PIP_ROOT_USER_ACTION", "ignore")
 	if m.PipIndexURL != "" {
-		ctr = ctr.WithEnvVariable("PIP_INDEX_URL", m.PipIndexURL).
-			WithEnvVariable("PIP_TRUSTED_HOST", hostOf(m.PipIndexURL))
+		ctr = ctr.WithEnvVariable("PIP_INDEX_URL", m.PipIndexURL)
+		// pip wants plain-HTTP indexes declared; an https index keeps its
+		// certificate checks.
+		if u, err := url.Parse(m.PipIndexURL); err == nil && u.Scheme == "http" {
+			ctr = ctr.WithEnvVariable("PIP_TRUSTED_HOST", u.Host)
+		}
 	}
 	return ctr, nil
 }
