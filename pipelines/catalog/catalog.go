@@ -20,6 +20,12 @@ var Pins = map[string]string{
 	"python":   "docker.io/library/python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91",
 	"golang":   "docker.io/library/golang:1.26.8-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d",
 	"registry": "docker.io/library/registry:2@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373",
+	// https://hub.docker.com/r/aquasec/trivy/tags
+	"trivy": "docker.io/aquasec/trivy:0.74.0@sha256:62b1e65e8869bc4b4c6aa4fa2b21595256c7c2f6018a9d9ad61caf87187c1969",
+	// https://github.com/sigstore/cosign/pkgs/container/cosign%2Fcosign
+	"cosign": "ghcr.io/sigstore/cosign/cosign:v3.1.3@sha256:9e5c2f2edc34351160407ca3416c61855bdf9403c3c5936e0f0be7fc261611b8",
+	// https://hub.docker.com/r/rancher/k3s/tags: a whole single-node cluster.
+	"k3s": "docker.io/rancher/k3s:v1.37.1-k3s1@sha256:ca7f37d993d82ef0dcdcfecb2e0e2618ea541dbaffc620c8cedebe01a82acd0d",
 	// MLflow's images: https://github.com/mlflow/mlflow/pkgs/container/mlflow.
 	"mlflow": "ghcr.io/mlflow/mlflow:v3.17.2",
 }

@@ -63,7 +63,7 @@ func TestBadLocks(t *testing.T) {
 
 func TestUnknownName(t *testing.T) {
 	_, err := New().Ref("node")
-	if err == nil || !strings.Contains(err.Error(), `"node"`) || !strings.Contains(err.Error(), "golang, mlflow, python, registry") {
+	if err == nil || !strings.Contains(err.Error(), `"node"`) || !strings.Contains(err.Error(), "cosign, golang, k3s, mlflow, python, registry, trivy") {
 		t.Errorf("Ref(node) = %v, want an error naming node and the known images", err)
 	}
 }

@@ -23,6 +23,9 @@ const usage = `usage: ferry <stage> <command> [flags]
                     the reference (availability, schema, quality, drift)
   train check       check a training output: model/, metrics.json, scores
   mlflow register   register a training output in MLflow with its lineage
+  oip check         test a model server's Open Inference Protocol API
+  oip bench         measure its latency and throughput, against earlier figures
+  registry prune    keep the newest N versions of a repository (retention)
 `
 
 // errUsage marks errors in how ferry was called.
@@ -51,6 +54,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = trainCheck(ctx, args[2:], stdout)
 	case "mlflow register":
 		err = mlflowRegister(ctx, args[2:], stdout)
+	case "oip check":
+		err = oipCheck(ctx, args[2:], stdout)
+	case "oip bench":
+		err = oipBench(ctx, args[2:], stdout)
+	case "registry prune":
+		err = registryPrune(ctx, args[2:], stdout)
 	default:
 		fmt.Fprintf(stderr, "ferry: unknown command %q\n\n%s", args[0]+" "+args[1], usage)
 		return 2
