@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ferryml/ferry/testbed/internal/gotool"
 	"github.com/ferryml/ferry/testbed/internal/registry"
 )
 
@@ -43,7 +44,16 @@ func (tb *testbed) env(w io.Writer) error {
 		// The digest every public image name resolves to in the mirror.
 		"FERRY_IMAGE_LOCK="+tb.layout.ImageLock(),
 		"FERRY_TESTBED_SOCKET="+tb.layout.EngineSocket(),
+		// Trivy's vulnerability DB as the test bed serves it (no advisories:
+		// the real DB cannot be fetched offline; tests seed their own).
+		"FERRY_TRIVY_DB="+local+"/"+trivyDBRepo,
 	)
+	// Where each pinned tool's binaries are, for host-side tests that run
+	// the real thing (kube-apiserver, etcd, kwok, trivy, cosign).
+	gb := &gotool.Builder{Layout: tb.layout, Stubs: sub("stubs"), GoVersion: tb.goVer}
+	for _, t := range tb.spec.Tools {
+		vars = append(vars, "FERRY_TOOL_"+strings.ToUpper(strings.ReplaceAll(t.Name, "-", "_"))+"="+gb.Dir(t))
+	}
 	for _, v := range vars {
 		name, value, _ := strings.Cut(v, "=")
 		fmt.Fprintf(w, "export %s=%s\n", name, shellQuote(value))

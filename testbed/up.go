@@ -64,6 +64,9 @@ func (tb *testbed) up(ctx context.Context) error {
 	if err := tb.pushImages(ctx, st, b); err != nil {
 		return err
 	}
+	if err := tb.pushTrivyDB(ctx, st); err != nil {
+		return err
+	}
 	fmt.Fprintf(os.Stderr, "up: images pushed in %s\n", time.Since(phase).Round(time.Millisecond))
 	if err := tb.upRelay(ctx, st); err != nil {
 		return err

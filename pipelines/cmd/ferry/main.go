@@ -26,6 +26,8 @@ const usage = `usage: ferry <stage> <command> [flags]
   oip check         test a model server's Open Inference Protocol API
   oip bench         measure its latency and throughput, against earlier figures
   registry prune    keep the newest N versions of a repository (retention)
+  scan gate         apply the scan policy to a Trivy JSON report
+  scan test-db      build and push a Trivy DB holding given advisories (tests)
 `
 
 // errUsage marks errors in how ferry was called.
@@ -60,6 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = oipBench(ctx, args[2:], stdout)
 	case "registry prune":
 		err = registryPrune(ctx, args[2:], stdout)
+	case "scan gate":
+		err = scanGate(ctx, args[2:], stdout)
+	case "scan test-db":
+		err = scanTestDB(ctx, args[2:], stdout)
 	default:
 		fmt.Fprintf(stderr, "ferry: unknown command %q\n\n%s", args[0]+" "+args[1], usage)
 		return 2
