@@ -26,6 +26,7 @@ const usage = `usage: ferry <stage> <command> [flags]
   oip check         test a model server's Open Inference Protocol API
   oip bench         measure its latency and throughput, against earlier figures
   registry prune    keep the newest N versions of a repository (retention)
+  manifest render   render a kustomize overlay with the image pinned by digest
   scan gate         apply the scan policy to a Trivy JSON report
   scan test-db      build and push a Trivy DB holding given advisories (tests)
 `
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = oipBench(ctx, args[2:], stdout)
 	case "registry prune":
 		err = registryPrune(ctx, args[2:], stdout)
+	case "manifest render":
+		err = manifestRender(ctx, args[2:], stdout)
 	case "scan gate":
 		err = scanGate(ctx, args[2:], stdout)
 	case "scan test-db":
