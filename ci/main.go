@@ -22,6 +22,10 @@ type Ferry struct {
 	PipIndexURL string
 	// Go module proxy for Go builds in containers ("" means Go's default).
 	Goproxy string
+	// Trivy's vulnerability database, repository:tag or repository@digest.
+	TrivyDBRepository string
+	// Registries (host:port) that speak plain HTTP.
+	InsecureRegistries []string
 	// +private
 	Lock string
 	// +private
@@ -41,6 +45,14 @@ func New(
 	// "name:tag" to "name:tag@sha256:…" (the offline test bed writes one).
 	// +optional
 	imageLock *dagger.File,
+	// Trivy's vulnerability database (an OCI artifact), as repository:tag
+	// (resolved to a digest at scan time) or repository@sha256:…
+	// +default="ghcr.io/aquasecurity/trivy-db:2"
+	trivyDbRepository string,
+	// Registries (host:port) that speak plain HTTP, e.g. an internal mirror
+	// or the test bed's registry. Scans, signatures and pushes to them skip TLS.
+	// +optional
+	insecureRegistries []string,
 	// This module's own repository: its pipeline tool, models and manifests
 	// are built from it. The default (this module's source) is right unless
 	// you are testing a modified ferry.
@@ -48,7 +60,11 @@ func New(
 	// +ignore=["*", "!go.mod", "!go.sum", "!pipelines/**", "!models/**", "!manifests/**", "**/*_test.go", "pipelines/**/testdata/**", "**/__pycache__/**", "**/.pytest_cache/**"]
 	source *dagger.Directory,
 ) (*Ferry, error) {
-	m := &Ferry{PipIndexURL: pipIndexUrl, Goproxy: goproxy, Source: source}
+	m := &Ferry{PipIndexURL: pipIndexUrl, Goproxy: goproxy, Source: source,
+		TrivyDBRepository: trivyDbRepository, InsecureRegistries: insecureRegistries}
+	if m.TrivyDBRepository == "" {
+		m.TrivyDBRepository = defaultTrivyDB
+	}
 	if imageLock != nil {
 		data, err := imageLock.Contents(ctx)
 		if err != nil {

@@ -91,7 +91,7 @@ func (t *Training) Register(
 		box = box.WithEnvVariable("FERRY_MLFLOW_USERNAME", username).
 			WithSecretVariable("FERRY_MLFLOW_PASSWORD", password)
 	}
-	_, digest, _ := strings.Cut(t.Image, "@")
+	_, digest, _ := strings.Cut(t.TrainingImage, "@")
 	args := []string{"ferry", "mlflow", "register",
 		"--tracking-url", trackingUrl, "--experiment", experiment, "--model", name, "--alias", alias,
 		"--output", "/output", "--kind", t.Model, "--result", "/result/registration.json",

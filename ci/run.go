@@ -11,13 +11,16 @@ import (
 	"github.com/ferryml/ferry/pipelines/report"
 )
 
-// Run runs the pipeline end to end on the embedded default (MLflow and an
-// OCI registry started as services) and returns its report in Markdown.
+// Run runs the pipeline end to end on the embedded default (MLflow, an OCI
+// registry and a Kubernetes cluster started as services) and returns its
+// report in Markdown.
 //
-// Stages so far: the toolchain images start; the sample batch passes the
-// data checks; a baseline and a candidate are trained and registered in
-// MLflow with their lineage; an image is published to the embedded registry
-// and read back by digest. Gates, scan, sign and deploy join as they land.
+// Stages: the toolchain images start; the sample batch passes the data
+// checks; a baseline and a candidate are trained and registered in MLflow
+// with their lineage; the candidate's serving image is built, passes the
+// model API tests and the vulnerability scan, is pushed by digest to the
+// embedded registry, signed, attested (SBOM, lineage) and verified, then
+// deployed to staging on the embedded cluster and smoke-tested.
 // +cache="never"
 func (m *Ferry) Run(
 	ctx context.Context,
@@ -54,6 +57,7 @@ func (m *Ferry) Run(
 			})
 		}
 	}
+	registered := map[string]*Registration{}
 	for _, model := range models {
 		if err == nil {
 			err = stage("register "+model, func() (string, error) {
@@ -63,6 +67,7 @@ func (m *Ferry) Run(
 				if err != nil {
 					return "", err
 				}
+				registered[model] = r
 				how := "new"
 				if r.VersionReused {
 					how = "reused: same inputs as before"
@@ -72,7 +77,7 @@ func (m *Ferry) Run(
 		}
 	}
 	if err == nil {
-		err = stage("publish", func() (string, error) { return m.publishEmbedded(ctx) })
+		err = m.ship(ctx, stage, trained["candidate"], registered["candidate"], git)
 	}
 	if err != nil {
 		return r.Markdown(), fmt.Errorf("ferry run failed:\n%s", r.Markdown())
@@ -136,37 +141,4 @@ func (m *Ferry) toolchains(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("starting the Go image: %w", err)
 	}
 	return strings.TrimSpace(pyv) + ", " + strings.TrimSpace(gov), nil
-}
-
-// publishEmbedded pushes the Python image to the embedded registry with
-// crane, then pulls it back by digest and checks the digest.
-func (m *Ferry) publishEmbedded(ctx context.Context) (string, error) {
-	reg, err := m.Registry()
-	if err != nil {
-		return "", err
-	}
-	py, err := m.Python()
-	if err != nil {
-		return "", err
-	}
-	crane, err := m.crane()
-	if err != nil {
-		return "", err
-	}
-	const repo = "registry:5000/ferry/run"
-	out, err := crane.
-		WithServiceBinding("registry", reg).
-		WithMountedFile("/image.tar", py.AsTarball()).
-		WithEnvVariable("CACHE_BUST", time.Now().String()).
-		WithExec([]string{"sh", "-ec", `
-crane push --insecure /image.tar ` + repo + `:latest >/tmp/ref
-ref=$(cat /tmp/ref)
-digest=${ref#*@}
-test "$(crane digest --insecure ` + repo + `@$digest)" = "$digest"
-echo "$ref"`}).
-		Stdout(ctx)
-	if err != nil {
-		return "", fmt.Errorf("publishing to the embedded registry: %w", err)
-	}
-	return "pushed and read back " + strings.TrimSpace(out), nil
 }

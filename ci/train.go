@@ -48,7 +48,7 @@ func (m *Ferry) Train(
 			"--data", "/data/reference.csv", "--schema", "/data/schema.yaml",
 			"--seed", fmt.Sprint(seed), "--out", "/out"}).
 		Directory("/out")
-	return &Training{Model: model, Artifacts: out, Ferry: m, Data: in, Image: image,
+	return &Training{Model: model, Artifacts: out, Ferry: m, Data: in, TrainingImage: image,
 		Lock: m.Source.File("models/requirements/train.lock")}, nil
 }
 
@@ -96,7 +96,7 @@ type Training struct {
 	// +private
 	Data *dagger.Directory
 	// +private
-	Image string
+	TrainingImage string
 	// +private
 	Lock *dagger.File
 }

@@ -25,7 +25,7 @@ import (
 
 // env is what `testbed env` exports.
 type env struct {
-	registry, goproxy, pipIndex, imageLock string
+	registry, goproxy, pipIndex, imageLock, trivyDB string
 }
 
 func testbedEnv(t *testing.T) env {
@@ -35,8 +35,9 @@ func testbedEnv(t *testing.T) env {
 		goproxy:   os.Getenv("FERRY_GOPROXY"),
 		pipIndex:  os.Getenv("FERRY_PIP_INDEX_URL"),
 		imageLock: os.Getenv("FERRY_IMAGE_LOCK"),
+		trivyDB:   os.Getenv("FERRY_TRIVY_DB"),
 	}
-	if e.registry == "" || e.imageLock == "" || os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") == "" {
+	if e.registry == "" || e.imageLock == "" || e.trivyDB == "" || os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") == "" {
 		t.Fatal(`the test bed's environment is not set: run make test, or eval "$(bin/testbed env)" first`)
 	}
 	return e
@@ -81,7 +82,8 @@ func call(t *testing.T, e env, args ...string) string {
 // callResult is call without failing, optionally without the relays.
 func callResult(t *testing.T, e env, relays bool, args ...string) result {
 	t.Helper()
-	ctor := []string{"call", "--image-lock=" + e.imageLock}
+	ctor := []string{"call", "--image-lock=" + e.imageLock,
+		"--trivy-db-repository=" + e.trivyDB, "--insecure-registries=" + e.registry}
 	if relays {
 		ctor = append(ctor, "--pip-index-url="+e.pipIndex, "--goproxy="+e.goproxy)
 	}

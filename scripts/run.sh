@@ -23,4 +23,6 @@ dagger --progress=plain call \
 	--image-lock="$FERRY_IMAGE_LOCK" \
 	--pip-index-url="$FERRY_PIP_INDEX_URL" \
 	--goproxy="$FERRY_GOPROXY" \
+	--trivy-db-repository="$FERRY_TRIVY_DB" \
+	--insecure-registries="$FERRY_REGISTRY" \
 	run "$@"

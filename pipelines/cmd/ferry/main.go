@@ -26,6 +26,7 @@ const usage = `usage: ferry <stage> <command> [flags]
   oip check         test a model server's Open Inference Protocol API
   oip bench         measure its latency and throughput, against earlier figures
   registry prune    keep the newest N versions of a repository (retention)
+  deploy            deploy an image to a Kubernetes environment (rollback, canary)
   manifest render   render a kustomize overlay with the image pinned by digest
   scan gate         apply the scan policy to a Trivy JSON report
   scan test-db      build and push a Trivy DB holding given advisories (tests)
@@ -50,7 +51,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var err error
-	switch args[0] + " " + args[1] {
+	command := args[0] + " " + args[1]
+	if args[0] == "deploy" {
+		command = "deploy"
+	}
+	switch command {
+	case "deploy":
+		err = deployRun(ctx, args[1:], stdout)
 	case "data check":
 		err = dataCheck(ctx, args[2:], stdout)
 	case "train check":

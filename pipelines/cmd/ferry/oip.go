@@ -35,8 +35,24 @@ func oipCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	tol := fs.Float64("tolerance", 1e-6, "absolute tolerance for numeric outputs")
 	wait := fs.Duration("wait", 60*time.Second, "how long to wait for the model to be ready")
 	out := fs.String("out", "", "folder to write api-check.json to")
-	if err := oipParse(fs, args, map[string]*string{"url": url, "model": model, "request": request, "expected": expected, "out": out}); err != nil {
+	kubeconfig := fs.String("kubeconfig", "", "reach the server through this cluster's API server (with --service) instead of --url")
+	service := fs.String("service", "", "the model's Service as NAMESPACE/NAME:PORT, with --kubeconfig")
+	required := map[string]*string{"url": url, "model": model, "request": request, "expected": expected, "out": out}
+	if hasFlag(args, "kubeconfig") {
+		delete(required, "url")
+		required["service"] = service
+	}
+	if err := oipParse(fs, args, required); err != nil {
 		return err
+	}
+	var opts []oip.Option
+	if *kubeconfig != "" {
+		base, hc, err := serviceProxy(*kubeconfig, *service)
+		if err != nil {
+			return err
+		}
+		*url = base
+		opts = append(opts, oip.WithHTTPClient(hc))
 	}
 	req, err := oipReadRequest(*request)
 	if err != nil {
@@ -50,7 +66,7 @@ func oipCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *expected, err)
 	}
-	c, err := oip.New(*url)
+	c, err := oip.New(*url, opts...)
 	if err != nil {
 		return fmt.Errorf("%w: ferry oip check: %v", errUsage, err)
 	}
