@@ -77,7 +77,7 @@ func (s *ServingImage) ApiTest(
 	}
 	out := ctr.WithExec(bench).Directory("/out")
 	if _, err := out.Sync(ctx); err != nil {
-		return nil, fmt.Errorf("model API tests of %s:%s: %w", s.Name, s.Version, err)
+		return nil, fmt.Errorf("model API tests of %s:%s: %w", s.Name, s.Version, withStderr(err))
 	}
 	return out, nil
 }

@@ -87,3 +87,26 @@ func (c *Cluster) Kubeconfig(ctx context.Context) (*dagger.Secret, error) {
 	cfg := strings.ReplaceAll(out, "https://127.0.0.1:6443", "https://"+clusterHost+":6443")
 	return dag.SetSecret("ferry-kubeconfig-"+c.ConfigVolume+"-"+time.Now().UTC().Format("150405.000000"), cfg), nil
 }
+
+// diagnose describes a namespace's pods and events (kubectl from the
+// cluster image), for the report of a deploy that went wrong.
+func (m *Ferry) diagnose(ctx context.Context, cluster *dagger.Service, kubeconfig *dagger.Secret, namespace string) string {
+	k3s, err := m.image("k3s")
+	if err != nil {
+		return err.Error()
+	}
+	out, err := k3s.
+		WithServiceBinding(clusterHost, cluster).
+		WithMountedSecret("/run/secrets/kubeconfig", kubeconfig).
+		WithEnvVariable("KUBECONFIG", "/run/secrets/kubeconfig").
+		WithEnvVariable("FERRY_CALL", time.Now().UTC().Format(time.RFC3339Nano)).
+		WithExec([]string{"sh", "-c", "kubectl get nodes,pods -o wide -n " + namespace +
+			"; kubectl describe pods -n " + namespace + " | grep -A30 -E '^(Name:|Conditions:|Events:)' | head -120" +
+			"; kubectl get events -n " + namespace + " --sort-by=.lastTimestamp | tail -30"},
+			dagger.ContainerWithExecOpts{UseEntrypoint: false}).
+		Stdout(ctx)
+	if err != nil {
+		return "diagnostics failed: " + withStderr(err).Error()
+	}
+	return out
+}

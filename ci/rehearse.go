@@ -15,7 +15,7 @@ import (
 // and a single-node cluster with a real node start as services; v1 (the
 // candidate) is deployed with a rolling update, v2 (the same model, a new
 // image) as a canary that is compared with v1 and promoted, and a bad v3
-// (the baseline model, whose answers differ) is rolled back automatically.
+// (its server dies at start) is rolled back automatically.
 // Every image is scanned, pushed by digest, signed, attested and verified
 // before it deploys; each deploy is checked with real inference requests.
 // Returns the rehearsal's report; fails if any step did not go as planned.
@@ -70,24 +70,38 @@ func (m *Ferry) rehearse(ctx context.Context, env string, stage stageFunc) error
 	if err != nil {
 		return err
 	}
-	baseline, err := m.Train("baseline", m.Source.Directory("models/data"), 42)
+	image := func(revision string) (*ServingImage, error) {
+		return rel.m.Image(ctx, candidate.Artifacts.Directory("model"), "", revision, "", "")
+	}
+	v1, err := image("v1")
 	if err != nil {
 		return err
 	}
+	v2, err := image("v2")
+	if err != nil {
+		return err
+	}
+	v3, err := image("v3")
+	if err != nil {
+		return err
+	}
+	// v3 is a bad release: its server dies at start, as one whose model
+	// cannot load or whose dependencies broke would.
+	v3.Container = v3.Container.WithEntrypoint([]string{"sh", "-c", "echo 'diamonds v3: cannot load model' >&2; exit 3"})
 	versions := []struct {
 		name, strategy string
-		training       *Training
+		image          *ServingImage
 		revision       string
 		wantFail       bool
 	}{
-		{"v1", "rolling", candidate, "v1", false},
-		{"v2", "canary", candidate, "v2", false},
-		{"v3 (bad answers)", "rolling", baseline, "v3", true},
+		{"v1", "rolling", v1, "v1", false},
+		{"v2", "canary", v2, "v2", false},
+		{"v3 (crashes)", "rolling", v3, "v3", true},
 	}
 	for _, v := range versions {
 		var ref string
 		if err := stage("release "+v.name, func() (string, error) {
-			ref, err = rel.ship(ctx, v.training, v.revision)
+			ref, err = rel.ship(ctx, v.image, v.revision)
 			return ref, err
 		}); err != nil {
 			return err
@@ -105,7 +119,7 @@ func (m *Ferry) rehearse(ctx context.Context, env string, stage stageFunc) error
 				}
 				return "failed as planned and rolled back: " + firstLines(err.Error(), 3), nil
 			case err != nil:
-				return "", err
+				return "", fmt.Errorf("%w\n%s", err, m.diagnose(ctx, cluster.Server, kubeconfig, "ferry-"+env))
 			}
 			md, err := out.File("deploy.md").Contents(ctx)
 			return firstLines(md, 8), err
@@ -121,13 +135,9 @@ func (m *Ferry) rehearse(ctx context.Context, env string, stage stageFunc) error
 	return nil
 }
 
-// ship builds, scans, pushes, signs and attests one serving image of a
-// training, labelled with the given revision; it returns repo@digest.
-func (r *release) ship(ctx context.Context, t *Training, revision string) (string, error) {
-	img, err := r.m.Image(ctx, t.Artifacts.Directory("model"), "", revision, "", "")
-	if err != nil {
-		return "", err
-	}
+// ship scans, pushes, signs and attests one serving image; it returns
+// repo@digest.
+func (r *release) ship(ctx context.Context, img *ServingImage, revision string) (string, error) {
 	scan, err := img.Scan(ctx, nil, "")
 	if err != nil {
 		return "", err
@@ -185,7 +195,7 @@ func (m *Ferry) checkServing(ctx context.Context, cluster *dagger.Service, kubec
 			"--wait", "60s", "--out", "/out"}).
 		Stdout(ctx)
 	if err != nil {
-		return "", fmt.Errorf("checking the model served in %s: %w", env, err)
+		return "", fmt.Errorf("checking the model served in %s: %w", env, withStderr(err))
 	}
 	return strings.TrimSpace(out), nil
 }

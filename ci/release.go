@@ -69,7 +69,7 @@ func (r *release) push(ctx context.Context, img *ServingImage, tag string) (stri
 		WithExec([]string{"crane", "push", "--insecure", "/image.tar", embeddedRepo + ":" + tag}).
 		Stdout(ctx)
 	if err != nil {
-		return "", fmt.Errorf("pushing %s to the embedded registry: %w", img.Name, err)
+		return "", fmt.Errorf("pushing %s to the embedded registry: %w", img.Name, withStderr(err))
 	}
 	ref := strings.TrimSpace(out)
 	if err := requireDigest(ref); err != nil {

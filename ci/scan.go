@@ -48,7 +48,7 @@ func (s *ServingImage) Scan(
 	}
 	db, err := m.resolveDigest(ctx, dbRepository)
 	if err != nil {
-		return nil, fmt.Errorf("scanning: resolving the vulnerability database %s: %w", dbRepository, err)
+		return nil, fmt.Errorf("scanning: resolving the vulnerability database %s: %w", dbRepository, withStderr(err))
 	}
 	trivy, err := m.image("trivy")
 	if err != nil {
@@ -59,6 +59,7 @@ func (s *ServingImage) Scan(
 	trivy = trivy.
 		WithMountedCache("/cache", dag.CacheVolume("ferry-trivy-db")).
 		WithFile("/in/image.tar", s.Tarball()).
+		WithDirectory("/out", dag.Directory()).
 		WithExec(append([]string{"trivy", "image", "--quiet", "--cache-dir", cacheDir,
 			"--db-repository", db, "--download-db-only"}, insecure...)).
 		WithExec([]string{"trivy", "image", "--quiet", "--cache-dir", cacheDir,

@@ -110,7 +110,7 @@ func (m *Ferry) sign(ctx context.Context, image string, key, keyPassword *dagger
 		WithExec(m.cosignArgs(image, "sign", "--yes", "--key", "/run/secrets/cosign.key", "--signing-config", "/etc/ferry/signing-config.json", image)).
 		Sync(ctx)
 	if err != nil {
-		return "", fmt.Errorf("signing %s: %w", image, err)
+		return "", fmt.Errorf("signing %s: %w", image, withStderr(err))
 	}
 	return "signed " + image, nil
 }
@@ -132,7 +132,7 @@ func (m *Ferry) attest(ctx context.Context, image string, predicate *dagger.File
 			"--type", predicateType, "--predicate", "/in/predicate.json", image)).
 		Sync(ctx)
 	if err != nil {
-		return "", fmt.Errorf("attesting %s (%s): %w", image, predicateType, err)
+		return "", fmt.Errorf("attesting %s (%s): %w", image, predicateType, withStderr(err))
 	}
 	return fmt.Sprintf("attested %s to %s", predicateType, image), nil
 }
@@ -157,7 +157,7 @@ func (m *Ferry) verify(ctx context.Context, image string, publicKey *dagger.File
 			what = "attestation " + args[len(args)-2]
 		}
 		if _, err := ctr.WithExec(args).Sync(ctx); err != nil {
-			return "", fmt.Errorf("verifying %s: no valid %s signed by the given key (%s): %w", image, what, strings.Join(done, ", "), err)
+			return "", fmt.Errorf("verifying %s: no valid %s signed by the given key (checked so far: %s): %w", image, what, strings.Join(done, ", "), withStderr(err))
 		}
 		done = append(done, what+" ok")
 	}
@@ -174,7 +174,7 @@ func (m *Ferry) cosign(image string, auth registryAuth) (*dagger.Container, erro
 	}
 	ctr = ctr.
 		WithEnvVariable("FERRY_AT", time.Now().UTC().Format(time.RFC3339Nano)).
-		WithExec([]string{"cosign", "signing-config", "create", "--out", "/etc/ferry/signing-config.json"})
+		WithExec([]string{"sh", "-c", "mkdir -p /etc/ferry && cosign signing-config create --out /etc/ferry/signing-config.json"})
 	if auth.service != nil {
 		ctr = ctr.WithServiceBinding(auth.host, auth.service)
 	}

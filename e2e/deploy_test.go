@@ -19,7 +19,7 @@ func TestRehearseDeployChain(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("rehearse: %v\n%s", r.err, tail(r.stderr, 60))
 	}
-	for _, want := range []string{"deploy v1 (rolling)", "deploy v2 (canary)", "rolled back", "inference after v3", "Result: **passed**"} {
+	for _, want := range []string{"deploy v1 (rolling)", "deploy v2 (canary)", "rolled back", "inference after v3 (crashes)", "Result: **passed**"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("rehearsal report lacks %q", want)
 		}

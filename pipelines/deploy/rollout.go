@@ -129,6 +129,15 @@ func (d *deployer) podFailures(ctx context.Context, dep *appsv1.Deployment) erro
 		if !metav1.IsControlledBy(&pod, rs) || pod.DeletionTimestamp != nil {
 			continue
 		}
+		// Refused by the node (kubelet admission: AppArmor, node affinity,
+		// out of resources): the ReplicaSet only makes more of the same.
+		if pod.Status.Phase == corev1.PodFailed && pod.Status.Reason != "" {
+			msg := fmt.Sprintf("pod %s was rejected by node %s: %s", pod.Name, pod.Spec.NodeName, pod.Status.Reason)
+			if pod.Status.Message != "" {
+				msg += ": " + pod.Status.Message
+			}
+			return &StalledError{Deployment: dep.Name, Reason: pod.Status.Reason, Message: msg}
+		}
 		for _, cs := range append(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses...) {
 			if w := cs.State.Waiting; w != nil && badWaiting[w.Reason] {
 				msg := fmt.Sprintf("pod %s container %s: %s", pod.Name, cs.Name, w.Reason)
