@@ -46,8 +46,22 @@ func (m *Ferry) ship(ctx context.Context, stage stageFunc, t *Training, reg *Reg
 		if err != nil {
 			return "", err
 		}
-		md, err := out.File("latency.md").Contents(ctx)
-		return firstLines(md, 6), err
+		js, err := out.File("latency.json").Contents(ctx)
+		if err != nil {
+			return "", err
+		}
+		var f struct {
+			N          int     `json:"n"`
+			P50        float64 `json:"p50_ms"`
+			P95        float64 `json:"p95_ms"`
+			P99        float64 `json:"p99_ms"`
+			Throughput float64 `json:"requests_per_second"`
+		}
+		if err := jsonUnmarshal(js, &f); err != nil {
+			return "", fmt.Errorf("reading latency.json: %w", err)
+		}
+		return fmt.Sprintf("OIP checks passed; %d requests: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %.1f req/s",
+			f.N, f.P50, f.P95, f.P99, f.Throughput), nil
 	}); err != nil {
 		return err
 	}
