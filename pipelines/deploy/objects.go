@@ -1,37 +1,20 @@
 package deploy
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/ferryml/ferry/pipelines/manifest"
 )
 
-// ParseObjects reads a multi-document YAML (or JSON) stream of rendered manifests.
+// ParseObjects reads a multi-document YAML (or JSON) stream of rendered manifests
+// (manifest.Objects: every object needs apiVersion, kind and metadata.name).
 func ParseObjects(data []byte) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var objs []*unstructured.Unstructured
-	for i := 1; ; i++ {
-		var m map[string]any
-		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-			return objs, nil
-		} else if err != nil {
-			return nil, fmt.Errorf("parsing manifest document %d: %w", i, err)
-		}
-		if len(m) == 0 {
-			continue
-		}
-		o := &unstructured.Unstructured{Object: m}
-		if o.GetKind() == "" || o.GetAPIVersion() == "" || o.GetName() == "" {
-			return nil, fmt.Errorf("manifest document %d has no apiVersion, kind or metadata.name", i)
-		}
-		objs = append(objs, o)
-	}
+	return manifest.Objects(data)
 }
 
 // applyRank orders kinds so that what others depend on comes first and the Deployment,

@@ -1,6 +1,7 @@
 package mlflowtest
 
 import (
+	"github.com/ferryml/ferry/pipelines/procgroup"
 	"net"
 	"net/http"
 	"os/exec"
@@ -68,14 +69,14 @@ func TestOwnsListener(t *testing.T) {
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
 	p := startSleeper(t)
-	defer p.stop()
+	defer p.Stop(15 * time.Second)
 	tests := []struct {
 		name string
 		pgid int
 		want bool
 	}{
 		{"this test's process group holds it", syscall.Getpgrp(), true},
-		{"another process group does not", p.pgid, false},
+		{"another process group does not", p.PGID, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,36 +88,10 @@ func TestOwnsListener(t *testing.T) {
 	}
 }
 
-func TestStopEndsTheWholeGroup(t *testing.T) {
-	p := startSleeper(t)
-	if err := p.stop(); err != nil {
-		t.Fatalf("stop() = %v, want nil", err)
-	}
-	if groupAlive(p.pgid) {
-		t.Errorf("process group %d alive after stop()", p.pgid)
-	}
-	if p.watchdog.ProcessState == nil {
-		t.Errorf("watchdog not reaped after stop()")
-	}
-}
-
-func TestWatchdogStopsGroupWhenTestProcessGoes(t *testing.T) {
-	p := startSleeper(t)
-	defer p.stop()
-	p.lifeline.Close() // what the kernel does when the test binary dies
-	deadline := time.Now().Add(10 * time.Second)
-	for groupAlive(p.pgid) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if groupAlive(p.pgid) {
-		t.Errorf("process group %d alive 10s after the lifeline closed", p.pgid)
-	}
-}
-
 // startSleeper starts a process group of two sleeping processes, like mlflow + uvicorn.
-func startSleeper(t *testing.T) *process {
+func startSleeper(t *testing.T) *procgroup.Group {
 	t.Helper()
-	p, err := startProcess(exec.Command("/bin/sh", "-c", "sleep 60 & sleep 60; wait"))
+	p, err := procgroup.Start(exec.Command("/bin/sh", "-c", "sleep 60 & sleep 60; wait"), "mlflowtest")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +130,8 @@ func TestStart(t *testing.T) {
 			t.Errorf("%s: GET alias = %d %q, want 404 %s", tt.name, status, ct, tt.wantContentType)
 		}
 	}
-	pgid := s.proc.pgid
-	if err := s.Close(); err != nil || groupAlive(pgid) {
-		t.Errorf("Close() = %v, group alive %v, want nil and gone", err, groupAlive(pgid))
+	pgid := s.proc.PGID
+	if err := s.Close(); err != nil || procgroup.Alive(pgid) {
+		t.Errorf("Close() = %v, group alive %v, want nil and gone", err, procgroup.Alive(pgid))
 	}
 }

@@ -3,6 +3,7 @@ package mlflowtest
 import (
 	"errors"
 	"fmt"
+	"github.com/ferryml/ferry/pipelines/procgroup"
 	"io"
 	"net"
 	"net/http"
@@ -31,7 +32,7 @@ type Server struct {
 	port    int
 	python  string
 	mu      sync.Mutex
-	proc    *process
+	proc    *procgroup.Group
 }
 
 // Start runs a server for t and stops it when t ends; on failure the end of its log is
@@ -155,14 +156,14 @@ func (s *Server) start() error {
 	cmd.Dir, cmd.Env = s.dir, serverEnv()
 	cmd.Stdout, cmd.Stderr = log, log
 	began := time.Now()
-	p, err := startProcess(cmd)
+	p, err := procgroup.Start(cmd, "mlflowtest")
 	if err != nil {
 		return fmt.Errorf("starting mlflow server: %w", err)
 	}
 	s.proc = p
 	if err := s.waitReady(p, offset); err != nil {
 		s.proc = nil
-		return errors.Join(err, p.stop())
+		return errors.Join(err, p.Stop(15*time.Second))
 	}
 	s.Started = time.Since(began)
 	return nil
@@ -183,18 +184,18 @@ func serverEnv() []string {
 
 // waitReady waits until /health answers and the listening socket belongs to a process of
 // our server's process group: another server on the same port must not pass for ours.
-func (s *Server) waitReady(p *process, logOffset int64) error {
+func (s *Server) waitReady(p *procgroup.Group, logOffset int64) error {
 	deadline := time.Now().Add(startTimeout)
 	hc := &http.Client{Timeout: 2 * time.Second}
 	for {
 		select {
-		case <-p.done:
-			return fmt.Errorf("%w (%s); log:\n%s", errExited, p.cmd.ProcessState, s.Log(30))
+		case <-p.Done():
+			return fmt.Errorf("%w (%s); log:\n%s", errExited, p.State(), s.Log(30))
 		default:
 		}
 		if resp, err := hc.Get(s.URL + "/health"); err == nil {
 			resp.Body.Close()
-			owned, err := ownsListener(p.pgid, s.port, s.LogPath, logOffset)
+			owned, err := ownsListener(p.PGID, s.port, s.LogPath, logOffset)
 			if err != nil {
 				return err
 			}
@@ -215,7 +216,7 @@ func (s *Server) stop() error {
 	if s.proc == nil {
 		return nil
 	}
-	err := s.proc.stop()
+	err := s.proc.Stop(15 * time.Second)
 	s.proc = nil
 	return err
 }

@@ -1,6 +1,7 @@
 package mlservertest
 
 import (
+	"github.com/ferryml/ferry/pipelines/procgroup"
 	"net"
 	"net/http"
 	"net/url"
@@ -63,8 +64,8 @@ func TestServerStartsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatalf("server URL %s has no port: %v", s.URL, err)
 	}
-	if owned, err := ownsListener(pid, portNum); err != nil || !owned {
-		t.Errorf("ownsListener(%d, %d) = %v, %v; want the server's group to hold its port", pid, portNum, owned, err)
+	if owned, err := procgroup.OwnsListener(pid, portNum); err != nil || !owned {
+		t.Errorf("procgroup.OwnsListener(%d, %d) = %v, %v; want the server's group to hold its port", pid, portNum, owned, err)
 	}
 	// A listener of another process (this test binary) is not taken for the server's.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -72,8 +73,8 @@ func TestServerStartsAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if owned, _ := ownsListener(pid, l.Addr().(*net.TCPAddr).Port); owned {
-		t.Error("ownsListener(server group, this test's port) = true, want false")
+	if owned, _ := procgroup.OwnsListener(pid, l.Addr().(*net.TCPAddr).Port); owned {
+		t.Error("procgroup.OwnsListener(server group, this test's port) = true, want false")
 	}
 	resp, err := http.Get(s.URL + "/v2/models/" + m.Name + "/versions/" + m.Version + "/ready")
 	if err != nil || resp.StatusCode != http.StatusOK {
@@ -83,7 +84,7 @@ func TestServerStartsAndStops(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s.PID() != 0 || groupAlive(pid) || syscall.Kill(pid, 0) == nil {
+	if s.PID() != 0 || procgroup.Alive(pid) || syscall.Kill(pid, 0) == nil {
 		t.Errorf("after Close the server's process group %d is still alive", pid)
 	}
 	if _, err := http.Get(s.URL + "/v2/health/live"); err == nil {

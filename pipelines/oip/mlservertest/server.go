@@ -3,6 +3,7 @@ package mlservertest
 import (
 	"errors"
 	"fmt"
+	"github.com/ferryml/ferry/pipelines/procgroup"
 	"net"
 	"net/http"
 	"os"
@@ -32,7 +33,7 @@ type Server struct {
 	ownsDir bool          // Close removes dir
 	venv    string
 	mu      sync.Mutex
-	proc    *process
+	proc    *procgroup.Group
 }
 
 // Start runs a server for m for t and stops it when t ends; on failure the end of its
@@ -90,7 +91,7 @@ func (s *Server) Close() error {
 	defer s.mu.Unlock()
 	var err error
 	if s.proc != nil {
-		err = s.proc.stop()
+		err = s.proc.Stop(20 * time.Second)
 		s.proc = nil
 	}
 	if s.ownsDir {
@@ -106,7 +107,7 @@ func (s *Server) PID() int {
 	if s.proc == nil {
 		return 0
 	}
-	return s.proc.pgid
+	return s.proc.PGID
 }
 
 // Log returns the last n lines of the server's log.
@@ -160,12 +161,12 @@ func (s *Server) startOnce() error {
 		"OMP_NUM_THREADS=1",
 	)
 	began := time.Now()
-	p, err := startProcess(cmd)
+	p, err := procgroup.Start(cmd, "mlservertest")
 	if err != nil {
 		return fmt.Errorf("starting mlserver: %w", err)
 	}
 	if err := s.waitReady(p, httpPort); err != nil {
-		return errors.Join(err, p.stop())
+		return errors.Join(err, p.Stop(20*time.Second))
 	}
 	s.proc, s.Started = p, time.Since(began)
 	return nil
@@ -197,19 +198,19 @@ func freePorts(n int) ([]int, error) {
 
 // waitReady waits until our model's own version answers ready and the listening socket
 // belongs to the process group we started: another server on the port must not pass.
-func (s *Server) waitReady(p *process, port int) error {
+func (s *Server) waitReady(p *procgroup.Group, port int) error {
 	deadline := time.Now().Add(startTimeout)
 	hc := &http.Client{Timeout: 2 * time.Second}
 	ready := s.URL + "/v2/models/" + s.Model.Name + "/versions/" + s.Model.Version + "/ready"
 	for {
 		select {
-		case <-p.done:
-			return fmt.Errorf("%w (%s); log:\n%s", errExited, p.cmd.ProcessState, s.Log(30))
+		case <-p.Done():
+			return fmt.Errorf("%w (%s); log:\n%s", errExited, p.State(), s.Log(30))
 		default:
 		}
 		if resp, err := hc.Get(ready); err == nil {
 			resp.Body.Close()
-			owned, err := ownsListener(p.pgid, port)
+			owned, err := procgroup.OwnsListener(p.PGID, port)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,8 @@
-package mlservertest
+// Package procgroup runs a server for tests in its own process group, watched
+// so that it dies with the test binary, stopped by process group, and tells
+// whether a port is held by that group (not by another server that reused
+// it). The MLflow and MLServer test harnesses share it.
+package procgroup
 
 import (
 	"bufio"
@@ -14,11 +18,13 @@ import (
 	"time"
 )
 
-// process is a server in its own process group, watched by a small shell that kills the
+// Group is a server in its own process group, watched by a small shell that kills the
 // group if the test binary dies without stopping it.
-type process struct {
+type Group struct {
+	// PGID is the group's id: the PID of the process Start started.
+	PGID     int
+	name     string
 	cmd      *exec.Cmd
-	pgid     int
 	done     chan struct{} // closed when cmd has exited
 	watchdog *exec.Cmd
 	lifeline io.WriteCloser // the watchdog's stdin; EOF means the test binary is gone
@@ -28,24 +34,26 @@ type process struct {
 // it exits, then stops the server's process group.
 const watchdogScript = `read _ ; kill -TERM "-$1" 2>/dev/null; sleep 5; kill -KILL "-$1" 2>/dev/null`
 
-func startProcess(cmd *exec.Cmd) (*process, error) {
+// Start starts cmd as the leader of a new process group; name shows in
+// messages and in the watchdog's process title.
+func Start(cmd *exec.Cmd, name string) (*Group, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &process{cmd: cmd, pgid: cmd.Process.Pid, done: make(chan struct{})}
+	p := &Group{cmd: cmd, PGID: cmd.Process.Pid, name: name, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		close(p.done)
 	}()
-	wd := exec.Command("/bin/sh", "-c", watchdogScript, "mlservertest-watchdog", strconv.Itoa(p.pgid))
+	wd := exec.Command("/bin/sh", "-c", watchdogScript, name+"-watchdog", strconv.Itoa(p.PGID))
 	wd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // survives a Ctrl-C to the test's group
 	lifeline, err := wd.StdinPipe()
 	if err == nil {
 		err = wd.Start()
 	}
 	if err != nil {
-		_ = syscall.Kill(-p.pgid, syscall.SIGKILL)
+		_ = syscall.Kill(-p.PGID, syscall.SIGKILL)
 		<-p.done
 		return nil, fmt.Errorf("starting watchdog: %w", err)
 	}
@@ -53,25 +61,31 @@ func startProcess(cmd *exec.Cmd) (*process, error) {
 	return p, nil
 }
 
-// stop sends SIGTERM to the process group (whose leader is the PID we started), SIGKILL
-// to whatever is left after a grace period, and waits until the group is gone; then it
-// ends the watchdog.
-func (p *process) stop() error {
-	_ = syscall.Kill(-p.pgid, syscall.SIGTERM)
+// Done is closed when the group's leader has exited.
+func (p *Group) Done() <-chan struct{} { return p.done }
+
+// State is the leader's exit state, once Done is closed.
+func (p *Group) State() *os.ProcessState { return p.cmd.ProcessState }
+
+// Stop sends SIGTERM to the process group (whose leader is the PID Start started),
+// SIGKILL to whatever is left after the grace period, and waits until the group is gone;
+// then it ends the watchdog.
+func (p *Group) Stop(grace time.Duration) error {
+	_ = syscall.Kill(-p.PGID, syscall.SIGTERM)
 	var err error
 	select {
 	case <-p.done:
-	case <-time.After(20 * time.Second):
-		err = errors.New("mlserver ignored SIGTERM for 20s; killed it")
-		_ = syscall.Kill(-p.pgid, syscall.SIGKILL)
+	case <-time.After(grace):
+		err = fmt.Errorf("%s ignored SIGTERM for %s; killed it", p.name, grace)
+		_ = syscall.Kill(-p.PGID, syscall.SIGKILL)
 		<-p.done
 	}
-	for i := 0; groupAlive(p.pgid); i++ {
+	for i := 0; Alive(p.PGID); i++ {
 		if i == 100 {
-			_ = syscall.Kill(-p.pgid, syscall.SIGKILL)
+			_ = syscall.Kill(-p.PGID, syscall.SIGKILL)
 		}
 		if i > 200 {
-			err = errors.Join(err, fmt.Errorf("process group %d still alive after SIGKILL", p.pgid))
+			err = errors.Join(err, fmt.Errorf("process group %d still alive after SIGKILL", p.PGID))
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -82,8 +96,9 @@ func (p *process) stop() error {
 	return err
 }
 
-// groupAlive reports whether any process of the group still runs; zombies do not count.
-func groupAlive(pgid int) bool {
+// Alive reports whether any process of the group still runs. Zombies do not count: they
+// hold no port or file, and orphans wait for init to reap them, which can take seconds.
+func Alive(pgid int) bool {
 	if syscall.Kill(-pgid, 0) != nil {
 		return false
 	}
@@ -99,9 +114,10 @@ func groupAlive(pgid int) bool {
 	return false
 }
 
-// ownsListener reports whether a process in group pgid holds the socket listening on
+// OwnsListener reports whether a process in group pgid holds the socket listening on
 // 127.0.0.1:port, from /proc: another server on a reused port must not pass for ours.
-func ownsListener(pgid, port int) (bool, error) {
+// Without /proc (not Linux) the error wraps os.ErrNotExist.
+func OwnsListener(pgid, port int) (bool, error) {
 	inodes, err := listeningInodes(port)
 	if err != nil || len(inodes) == 0 {
 		return false, err
