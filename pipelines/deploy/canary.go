@@ -67,7 +67,18 @@ func (d *deployer) runCanary(ctx context.Context) (string, error) {
 			}
 			return d.waitRollout(ctx, d.p.deployment.GetName())
 		}},
-		{"remove canary", func(ctx context.Context) (string, error) { return "", d.remove(ctx, c.obj) }},
+		{"remove canary", func(ctx context.Context) (string, error) {
+			ips, err := d.podIPs(ctx, c.obj)
+			if err != nil {
+				return "", err
+			}
+			if err := d.remove(ctx, c.obj); err != nil {
+				return "", err
+			}
+			// Until the Service's endpoints drop the canary's pods, some requests
+			// through it would still reach a pod that is going away.
+			return d.drain(ctx, ips)
+		}},
 		{"smoke", func(ctx context.Context) (string, error) { return d.smoke(ctx, d.serviceURL()) }},
 	}
 	for _, s := range steps {
