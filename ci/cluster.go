@@ -68,23 +68,32 @@ func (m *Ferry) Cluster(
 }
 
 // Kubeconfig waits for the cluster and returns an admin kubeconfig whose
-// server is the cluster's service host name.
+// server is the cluster's service host name. Never cached: each start of the
+// cluster makes new certificates.
+// +cache="never"
 func (c *Cluster) Kubeconfig(ctx context.Context) (*dagger.Secret, error) {
 	py, err := c.Ferry.image("python")
 	if err != nil {
 		return nil, err
 	}
-	box := py.
+	// The file is copied out of the cache volume, never printed: it holds
+	// the admin's private key, and a command's output reaches the logs.
+	cfg, err := py.
 		WithMountedCache("/kubeconfig", dag.CacheVolume(c.ConfigVolume)).
 		WithServiceBinding(clusterHost, c.Server).
-		WithEnvVariable("FERRY_CALL", time.Now().UTC().Format(time.RFC3339Nano))
-	out, err := box.WithExec([]string{"sh", "-c",
-		`for i in $(seq 1 240); do test -s /kubeconfig/k3s.yaml && break; sleep 1; done; cat /kubeconfig/k3s.yaml`}).
-		Stdout(ctx)
-	if err != nil || !strings.Contains(out, "server:") {
-		return nil, fmt.Errorf("waiting for the cluster's kubeconfig: %v", err)
+		WithEnvVariable("FERRY_CALL", time.Now().UTC().Format(time.RFC3339Nano)).
+		WithExec([]string{"sh", "-c", `for i in $(seq 1 240); do test -s /kubeconfig/k3s.yaml && break; sleep 1; done; ` +
+			`test -s /kubeconfig/k3s.yaml || { echo "the cluster wrote no kubeconfig in 240 s" >&2; exit 1; }; ` +
+			`mkdir -p /out && cp /kubeconfig/k3s.yaml /out/kubeconfig`}).
+		File("/out/kubeconfig").
+		Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for the cluster's kubeconfig: %w", withStderr(err))
 	}
-	cfg := strings.ReplaceAll(out, "https://127.0.0.1:6443", "https://"+clusterHost+":6443")
+	if !strings.Contains(cfg, "server:") {
+		return nil, fmt.Errorf("waiting for the cluster's kubeconfig: the file has no server entry")
+	}
+	cfg = strings.ReplaceAll(cfg, "https://127.0.0.1:6443", "https://"+clusterHost+":6443")
 	return dag.SetSecret("ferry-kubeconfig-"+c.ConfigVolume+"-"+time.Now().UTC().Format("150405.000000"), cfg), nil
 }
 

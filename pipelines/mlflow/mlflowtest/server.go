@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ferryml/ferry/pipelines/procgroup"
+	"github.com/ferryml/ferry/pipelines/pyvenv"
 	"io"
 	"net"
 	"net/http"
@@ -102,7 +103,7 @@ func (s *Server) Close() error {
 }
 
 // Log returns the last n lines of the server's log.
-func (s *Server) Log(n int) string { return tail(s.LogPath, n) }
+func (s *Server) Log(n int) string { return pyvenv.Tail(s.LogPath, n) }
 
 func (s *Server) logOnFailure(t testing.TB) {
 	if t.Failed() {

@@ -1,19 +1,15 @@
 package mlflowtest
 
 import (
-	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"github.com/ferryml/ferry/pipelines/pyvenv"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ferryml/ferry/pipelines/cache"
 )
@@ -26,10 +22,8 @@ var requirementsLock []byte
 // MLflowVersion is the MLflow release that requirements.lock pins.
 const MLflowVersion = "3.17.2"
 
-// errNoPython marks a machine without a usable python3: tests fail in CI, skip elsewhere.
-var errNoPython = errors.New("python3 with the venv module is required to run a real MLflow server " +
-	"(Debian: apt-get install python3 python3-venv; or set FERRY_PYTHON to a Python 3.11 interpreter); " +
-	"go test -short skips the tests that need it")
+// errNoPython marks a machine without a usable python3 (pyvenv.ErrNoPython).
+var errNoPython = pyvenv.ErrNoPython
 
 // venvName is the cache entry for this lock file: mlflow-<first 12 hex of sha256(lock)>.
 func venvName() string {
@@ -61,14 +55,10 @@ func PackageDir(t testing.TB) string {
 	return matches[0]
 }
 
-// fail stops t: a missing python3 skips outside CI and fails in CI (CI set, and not
-// "false" or "0"), so a CI machine without Python cannot pass by skipping.
+// fail stops t (pyvenv.Fail).
 func fail(t testing.TB, err error) {
 	t.Helper()
-	if ci := strings.ToLower(os.Getenv("CI")); errors.Is(err, errNoPython) && (ci == "" || ci == "false" || ci == "0") {
-		t.Skip(err)
-	}
-	t.Fatal(err)
+	pyvenv.Fail(t, err)
 }
 
 // ensureVenv returns <cache>/venv/<venvName>, a symlink to a complete venv. The venv is
@@ -85,7 +75,7 @@ func ensureVenv() (string, error) {
 	if venvReady(link) {
 		return link, nil
 	}
-	python, err := findPython()
+	python, err := pyvenv.FindPython()
 	if err != nil {
 		return "", err
 	}
@@ -117,7 +107,7 @@ func ensureVenv() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("creating venv: %w", err)
 	}
-	if err := buildVenv(python, dir); err != nil {
+	if err := pyvenv.Build(python, dir, requirementsLock, MLflowVersion); err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}
@@ -133,61 +123,4 @@ func ensureVenv() (string, error) {
 }
 
 // venvReady reports whether dir is a complete venv: the marker is written last.
-func venvReady(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, ".ferry-complete"))
-	return err == nil
-}
-
-func findPython() (string, error) {
-	python := os.Getenv("FERRY_PYTHON")
-	if python == "" {
-		python = "python3"
-	}
-	path, err := exec.LookPath(python)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", errNoPython, err)
-	}
-	if out, err := exec.Command(path, "-c", "import venv, ensurepip").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%w: %s: %s", errNoPython, path, bytes.TrimSpace(out))
-	}
-	return path, nil
-}
-
-// buildVenv creates a venv in dir and installs requirements.lock with hashes required.
-func buildVenv(python, dir string) error {
-	lockPath := filepath.Join(dir, "requirements.lock")
-	logPath := filepath.Join(dir, "build.log")
-	if err := os.WriteFile(lockPath, requirementsLock, 0o644); err != nil {
-		return fmt.Errorf("building venv: %w", err)
-	}
-	log, err := os.Create(logPath)
-	if err != nil {
-		return fmt.Errorf("building venv: %w", err)
-	}
-	defer log.Close()
-	start := time.Now()
-	steps := [][]string{
-		{python, "-m", "venv", dir},
-		{filepath.Join(dir, "bin", "python"), "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
-			"--require-hashes", "--only-binary", ":all:", "-r", lockPath},
-	}
-	for _, args := range steps {
-		cmd := exec.Command(args[0], args[1:]...)
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("building venv (%s): %w\n%s", strings.Join(args[:3], " "), err, tail(logPath, 30))
-		}
-	}
-	fmt.Fprintf(log, "built in %s\n", time.Since(start).Round(time.Second))
-	return os.WriteFile(filepath.Join(dir, ".ferry-complete"), []byte(MLflowVersion+"\n"), 0o644)
-}
-
-// tail returns the last n lines of a file, for failure messages.
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func venvReady(dir string) bool { return pyvenv.Complete(dir) }

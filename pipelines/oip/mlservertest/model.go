@@ -3,6 +3,7 @@ package mlservertest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ferryml/ferry/pipelines/pyvenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,7 +68,7 @@ func trainedModel(kind string) (Model, error) {
 	}
 	base := filepath.Join(dir, "models")
 	link := filepath.Join(base, "diamonds-"+kind+"-"+shortHash(parts...))
-	if !complete(link) {
+	if !pyvenv.Complete(link) {
 		if err := train(root, base, link, kind, parts[len(parts)-1]); err != nil {
 			return Model{}, err
 		}
@@ -89,7 +90,7 @@ func train(root, base, link, kind string, trainLock []byte) error {
 		return fmt.Errorf("locking model cache: %w", err)
 	}
 	defer unlock()
-	if complete(link) {
+	if pyvenv.Complete(link) {
 		return nil
 	}
 	stale, _ := filepath.Glob(link + ".d-*")
@@ -115,7 +116,7 @@ func train(root, base, link, kind string, trainLock []byte) error {
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		os.RemoveAll(out)
-		return fmt.Errorf("training the diamonds model (%s): %w\n%s", strings.Join(cmd.Args, " "), err, tail(logPath, 20))
+		return fmt.Errorf("training the diamonds model (%s): %w\n%s", strings.Join(cmd.Args, " "), err, pyvenv.Tail(logPath, 20))
 	}
 	fmt.Fprintf(log, "trained in %s\n", time.Since(start).Round(time.Millisecond))
 	if err := os.WriteFile(filepath.Join(out, ".ferry-complete"), []byte(kind+"\n"), 0o644); err != nil {

@@ -6,10 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/ferryml/ferry/pipelines/pyvenv"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,19 +19,13 @@ import (
 // MLServerVersion is the MLServer release that models/requirements/serve.lock pins.
 const MLServerVersion = "1.7.1"
 
-// errNoPython marks a machine without a usable python3: tests fail in CI, skip elsewhere.
-var errNoPython = errors.New("python3 with the venv module is required to run a real MLServer " +
-	"(Debian: apt-get install python3 python3-venv; or set FERRY_PYTHON to a Python 3.11 interpreter); " +
-	"go test -short skips the tests that need it")
+// errNoPython marks a machine without a usable python3 (pyvenv.ErrNoPython).
+var errNoPython = pyvenv.ErrNoPython
 
-// fail stops t: a missing python3 skips outside CI and fails in CI (CI set, and not
-// "false" or "0"), so a CI machine without Python cannot pass by skipping.
+// fail stops t (pyvenv.Fail).
 func fail(t testing.TB, err error) {
 	t.Helper()
-	if ci := strings.ToLower(os.Getenv("CI")); errors.Is(err, errNoPython) && (ci == "" || ci == "false" || ci == "0") {
-		t.Skip(err)
-	}
-	t.Fatal(err)
+	pyvenv.Fail(t, err)
 }
 
 // RepoRoot returns the checkout holding this module: the nearest folder above the working
@@ -90,10 +83,10 @@ func ensureVenv(prefix string, lock []byte) (string, error) {
 	base := filepath.Join(root, "venv")
 	name := prefix + "-" + shortHash(lock)
 	link := filepath.Join(base, name)
-	if complete(link) {
+	if pyvenv.Complete(link) {
 		return link, nil
 	}
-	python, err := findPython()
+	python, err := pyvenv.FindPython()
 	if err != nil {
 		return "", err
 	}
@@ -105,7 +98,7 @@ func ensureVenv(prefix string, lock []byte) (string, error) {
 		return "", fmt.Errorf("locking venv cache: %w", err)
 	}
 	defer unlock()
-	if complete(link) { // another process built it while we waited
+	if pyvenv.Complete(link) { // another process built it while we waited
 		return link, nil
 	}
 	// Builds that died left directories behind; holding the lock, we know none is live.
@@ -120,7 +113,7 @@ func ensureVenv(prefix string, lock []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("creating venv: %w", err)
 	}
-	if err := buildVenv(python, dir, lock); err != nil {
+	if err := pyvenv.Build(python, dir, lock, time.Now().UTC().Format(time.RFC3339)); err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}
@@ -151,64 +144,4 @@ func lockPath(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-}
-
-// complete reports whether dir was finished: the marker is written last.
-func complete(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, ".ferry-complete"))
-	return err == nil
-}
-
-func findPython() (string, error) {
-	python := os.Getenv("FERRY_PYTHON")
-	if python == "" {
-		python = "python3"
-	}
-	path, err := exec.LookPath(python)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", errNoPython, err)
-	}
-	if out, err := exec.Command(path, "-c", "import venv, ensurepip").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%w: %s: %s", errNoPython, path, bytes.TrimSpace(out))
-	}
-	return path, nil
-}
-
-// buildVenv creates a venv in dir and installs lock with hashes required, wheels only.
-func buildVenv(python, dir string, lock []byte) error {
-	lockPath := filepath.Join(dir, "requirements.lock")
-	logPath := filepath.Join(dir, "build.log")
-	if err := os.WriteFile(lockPath, lock, 0o644); err != nil {
-		return fmt.Errorf("building venv: %w", err)
-	}
-	log, err := os.Create(logPath)
-	if err != nil {
-		return fmt.Errorf("building venv: %w", err)
-	}
-	defer log.Close()
-	start := time.Now()
-	steps := [][]string{
-		{python, "-m", "venv", dir},
-		{filepath.Join(dir, "bin", "python"), "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
-			"--require-hashes", "--only-binary", ":all:", "-r", lockPath},
-	}
-	for _, args := range steps {
-		cmd := exec.Command(args[0], args[1:]...)
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("building venv (%s): %w\n%s", strings.Join(args[:3], " "), err, tail(logPath, 30))
-		}
-	}
-	fmt.Fprintf(log, "built in %s\n", time.Since(start).Round(time.Second))
-	return os.WriteFile(filepath.Join(dir, ".ferry-complete"), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
-}
-
-// tail returns the last n lines of a file, for failure messages.
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
