@@ -124,6 +124,10 @@ var testVerifier = VerifierFunc(func(_ context.Context, ref string) error {
 func testOptions(more ...Option) []Option {
 	a := DefaultAnalysis()
 	a.Requests, a.Interval = 8, 10*time.Millisecond
+	// In-process pod servers answer in milliseconds, so one request delayed by a loaded
+	// CI machine (115 ms seen) made a healthy canary's p95 look 2.3 times the stable one.
+	// The injected slow canary answers after 250 ms: 2.5 times this floor, still failing.
+	a.LatencyFloor = 100 * time.Millisecond
 	return append([]Option{
 		WithVerifier(testVerifier), WithSmoker(modelCheck()), WithProber(modelCheck()), WithAnalysis(a),
 		WithReachWait(10 * time.Second), WithLock(20*time.Second, 5*time.Second),

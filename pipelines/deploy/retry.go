@@ -37,10 +37,21 @@ func transient(err error) bool {
 // retry runs f until it succeeds, fails for good, or has been retried o.retries times,
 // waiting min doubling to max backoff (jittered) between tries; what names the call.
 func (d *deployer) retry(ctx context.Context, what string, f func(context.Context) error) error {
+	return d.retryIf(ctx, what, f, transient)
+}
+
+// retryReading is retry for an f that reads the object before writing it: a conflict
+// (the object changed in between, e.g. a controller updated its status) is worth
+// repeating too.
+func (d *deployer) retryReading(ctx context.Context, what string, f func(context.Context) error) error {
+	return d.retryIf(ctx, what, f, func(err error) bool { return transient(err) || apierrors.IsConflict(err) })
+}
+
+func (d *deployer) retryIf(ctx context.Context, what string, f func(context.Context) error, again func(error) bool) error {
 	wait := d.o.minBackoff
 	for attempt := 0; ; attempt++ {
 		err := f(ctx)
-		if err == nil || !transient(err) || attempt >= d.o.retries {
+		if err == nil || !again(err) || attempt >= d.o.retries {
 			if err != nil && attempt > 0 {
 				return fmt.Errorf("%s (after %d retries): %w", what, attempt, err)
 			}

@@ -72,7 +72,7 @@ func (d *deployer) restore(ctx context.Context, s *snapshot) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		err = d.retry(ctx, "restoring "+describe(prev), func(ctx context.Context) error {
+		err = d.retryReading(ctx, "restoring "+describe(prev), func(ctx context.Context) error {
 			cur, err := ri.Get(ctx, prev.GetName(), metav1.GetOptions{})
 			if apierrors.IsNotFound(err) {
 				_, err = ri.Create(ctx, prev.DeepCopy(), metav1.CreateOptions{FieldManager: FieldManager})
